@@ -15,8 +15,9 @@ public sealed class ObjectOSKernel : IAsyncDisposable
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private CancellationTokenSource _stopping = new();
     private KernelState _state = KernelState.Created;
+    private int _disposed;
 
-    private enum KernelState { Created, Started, Stopped }
+    private enum KernelState { Created, Starting, Started, Stopped }
 
     /// <summary>The registered plugins, in registration order.</summary>
     public IReadOnlyList<IPlugin> Plugins
@@ -76,7 +77,7 @@ public sealed class ObjectOSKernel : IAsyncDisposable
             lock (_registered)
             {
                 order = ResolveOrder(_registered);
-                _state = KernelState.Started;
+                _state = KernelState.Starting;
             }
 
             try
@@ -93,6 +94,11 @@ public sealed class ObjectOSKernel : IAsyncDisposable
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     await RunPhaseAsync(plugin, "StartAsync", () => plugin.StartAsync(context)).ConfigureAwait(false);
+                }
+
+                lock (_registered)
+                {
+                    _state = KernelState.Started;
                 }
             }
             catch
@@ -140,31 +146,55 @@ public sealed class ObjectOSKernel : IAsyncDisposable
 
     /// <summary>Registers a service from the host, before or after start.</summary>
     /// <exception cref="ServiceAlreadyRegisteredException">A service of that name already exists.</exception>
-    public void RegisterService<T>(string name, T service) where T : class => _services.Register(name, null, _ => service);
+    public void RegisterService<T>(string name, T service) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        _services.Register(name, null, _ => service);
+    }
 
-    /// <summary>Stops the kernel if it is running.</summary>
+    /// <summary>Stops the kernel if it is running; calling it again does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
-        await StopAsync().ConfigureAwait(false);
-        _lifecycle.Dispose();
-        _stopping.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _lifecycle.Dispose();
+            _stopping.Dispose();
+        }
     }
 
     private async Task ShutdownAsync(bool throwOnError)
     {
         List<Exception> errors = [];
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+        catch (AggregateException ex)
+        {
+            // A callback registered on StoppingToken threw; report it, but still stop every plugin.
+            errors.AddRange(ex.InnerExceptions);
+        }
 
         for (var i = _initialized.Count - 1; i >= 0; i--)
         {
             var (plugin, context) = _initialized[i];
             try
             {
-                await RunPhaseAsync(plugin, "StopAsync", () => plugin.StopAsync(context)).ConfigureAwait(false);
+                await plugin.StopAsync(context).ConfigureAwait(false);
             }
-            catch (PluginLifecycleException ex)
+            catch (Exception ex)
             {
-                errors.Add(ex);
+                // Any error, including OperationCanceledException from the already cancelled StoppingToken.
+                errors.Add(new PluginLifecycleException(plugin.Name, "StopAsync", ex));
             }
         }
 

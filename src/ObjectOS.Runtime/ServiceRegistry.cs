@@ -37,7 +37,8 @@ internal sealed class ServiceRegistry
             throw new ServiceNotFoundException(name, consumer.PluginName);
         }
 
-        var service = registration.Factory(consumer);
+        var service = registration.Factory(consumer)
+            ?? throw new InvalidOperationException($"The factory of service '{name}' returned null.");
         return service as T ?? throw new InvalidCastException(
             $"Service '{name}' is a {service.GetType().FullName}, not a {typeof(T).FullName}.");
     }

@@ -236,6 +236,13 @@ public sealed class GlobPattern
                         return true; // A trailing star matches whatever is left.
                     }
 
+                    // When a literal follows the star, jump straight to its next occurrence (vectorized search).
+                    t = SkipToLiteral(tokens[p], text, t);
+                    if (t < 0)
+                    {
+                        return false;
+                    }
+
                     starP = p;
                     starT = t;
                     continue;
@@ -264,10 +271,29 @@ public sealed class GlobPattern
             }
 
             ReadScalar(text, starT, out int width);
-            starT += width;
+            starT = SkipToLiteral(tokens[starP], text, starT + width);
+            if (starT < 0)
+            {
+                return false;
+            }
+
             t = starT;
             p = starP;
         }
+    }
+
+    // If the token after a star is a literal, returns the first index at or after `from` where that literal occurs
+    // (or -1: then no later position can match either); otherwise returns `from`. A literal never starts with a low
+    // surrogate, so the index found is never inside a surrogate pair.
+    private int SkipToLiteral(Token next, ReadOnlySpan<char> text, int from)
+    {
+        if (next.Kind != TokenKind.Literal)
+        {
+            return from;
+        }
+
+        int found = text[from..].IndexOf(_literals.AsSpan(next.Start, next.Length));
+        return found < 0 ? -1 : from + found;
     }
 
     // Returns the number of UTF-16 code units the token consumes at text[index], or 0 if it does not match there.

@@ -77,7 +77,10 @@ public sealed class MemoryStorageBackend : IStorageBackend
     public ValueTask<ReadOnlyMemory<byte>?> GetAsync(PhysicalKey key, CancellationToken cancellationToken)
     {
         var entry = Find(key);
-        return new ValueTask<ReadOnlyMemory<byte>?>(entry is null || entry.IsExpired(NowTicks) ? null : entry.Value);
+        // Careful: a null byte[] would convert to an empty ReadOnlyMemory, not to a missing value.
+        return entry is null || entry.IsExpired(NowTicks)
+            ? new ValueTask<ReadOnlyMemory<byte>?>((ReadOnlyMemory<byte>?)null)
+            : new ValueTask<ReadOnlyMemory<byte>?>(new ReadOnlyMemory<byte>(entry.Value));
     }
 
     /// <inheritdoc />

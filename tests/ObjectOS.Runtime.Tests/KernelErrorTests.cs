@@ -87,7 +87,7 @@ public sealed class KernelErrorTests
         var ex = await Assert.ThrowsAsync<PluginLifecycleException>(() => kernel.StartAsync());
 
         Assert.Equal("bad", ex.PluginName);
-        Assert.Equal(["c", "b", "a"], log.Of("stop"));
+        Assert.Equal(["c", "b", "a"], log.Of("stop").Where(n => n != "bad"));
         Assert.Equal(["c", "b", "a"], log.Of("dispose"));
     }
 

@@ -38,7 +38,7 @@ public abstract class StorageTestBase : IAsyncLifetime
         }
         else
         {
-            await Task.Delay(duration).ConfigureAwait(false);
+            await Task.Delay(duration);
         }
     }
 
@@ -65,7 +65,7 @@ public abstract class StorageTestBase : IAsyncLifetime
     {
         for (var i = _disposables.Count - 1; i >= 0; i--)
         {
-            await _disposables[i].DisposeAsync().ConfigureAwait(false);
+            await _disposables[i].DisposeAsync();
         }
     }
 }

@@ -263,13 +263,24 @@ public sealed class GlobPatternTests
     [InlineData("[z-a]", "reversed range 'z-a' at index 1")]
     [InlineData("x[!b-a]", "reversed range 'b-a' at index 3")]
     [InlineData("[a-\\]]", "reversed range 'a-\\]' at index 1")]
-    [InlineData("a\uD83D", "lone surrogate U+D83D at index 1")]
-    [InlineData("\uDE00b", "lone surrogate U+DE00 at index 0")]
-    [InlineData("\\\uD83D", "lone surrogate U+D83D at index 1")]
-    [InlineData("[\uD83D]", "lone surrogate U+D83D at index 1")]
-    [InlineData("[a-\uDE00]", "lone surrogate U+DE00 at index 3")]
-    [InlineData("\uDE00\uD83D", "lone surrogate U+DE00 at index 0")]
-    public void Malformed_patterns_throw_with_problem_and_position(string pattern, string problem)
+    public void Malformed_patterns_throw_with_problem_and_position(string pattern, string problem) =>
+        AssertMalformed(pattern, problem);
+
+    // Lone surrogates cannot go through attribute arguments (metadata strings are UTF-8), so these are inline.
+    [Fact]
+    public void Lone_surrogates_in_a_pattern_are_malformed_even_when_escaped()
+    {
+        AssertMalformed("a" + LoneHigh, "lone surrogate U+D83D at index 1");
+        AssertMalformed(LoneLow + "b", "lone surrogate U+DE00 at index 0");
+        AssertMalformed("\\" + LoneHigh, "lone surrogate U+D83D at index 1");
+        AssertMalformed("[" + LoneHigh + "]", "lone surrogate U+D83D at index 1");
+        AssertMalformed("[a-" + LoneLow + "]", "lone surrogate U+DE00 at index 3");
+        AssertMalformed(LoneLow + LoneHigh, "lone surrogate U+DE00 at index 0");
+        AssertMalformed("ab" + LoneHigh + "*", "lone surrogate U+D83D at index 2");
+        AssertMalformed(Emoji + LoneHigh, "lone surrogate U+D83D at index 2");
+    }
+
+    private static void AssertMalformed(string pattern, string problem)
     {
         ArgumentException ex = Assert.Throws<ArgumentException>(() => GlobPattern.Parse(pattern));
         Assert.Equal("pattern", ex.ParamName);

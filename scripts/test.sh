@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs redis-server if missing, starts a standalone Redis and a
+# three-primary Redis Cluster on free loopback ports, runs every test project, and stops the servers again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+  echo "redis-server not found: installing it from Debian's packages" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+fi
+
+REDIS_DIR="$(mktemp -d -t objectos-redis.XXXXXX)"
+cleanup() { scripts/redis.sh stop "$REDIS_DIR" || true; rm -rf "$REDIS_DIR"; }
+trap cleanup EXIT
+eval "$(scripts/redis.sh start "$REDIS_DIR")"
+
+dotnet build ObjectOS.Storage.slnx -c Release -nologo -v q
+dotnet test ObjectOS.Storage.slnx -c Release --no-build -nologo "$@"
