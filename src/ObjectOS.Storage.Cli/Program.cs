@@ -1,0 +1,3 @@
+using ObjectOS.Storage.Cli;
+
+return await CliApp.RunAsync(args).ConfigureAwait(false);
