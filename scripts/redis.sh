@@ -96,6 +96,11 @@ do_start() {
   echo "export OBJECTOS_REDIS_CLUSTER=127.0.0.1:$p1,127.0.0.1:$p2,127.0.0.1:$p3"
 }
 
+# A process counts as running unless it is gone or a zombie (containers without an init may not reap daemons).
+alive() {
+  kill -0 "$1" 2>/dev/null && [ "$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)" != Z ]
+}
+
 do_stop() {
   [ -f "$dir/ports" ] || { log "nothing to stop in $dir"; return 0; }
   local port pid i
@@ -104,8 +109,8 @@ do_stop() {
     pid="$(cat "$dir/$port/redis.pid" 2>/dev/null || true)"
     redis-cli -h 127.0.0.1 -p "$port" shutdown nosave >/dev/null 2>&1 || true
     if [ -n "$pid" ]; then
-      for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null || true
+      for i in $(seq 1 50); do alive "$pid" || break; sleep 0.1; done
+      if alive "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
     fi
   done < "$dir/ports"
   rm -f "$dir/ports"
