@@ -106,7 +106,7 @@ internal static class BackendFactory
             options.OperationTimeout = operation;
         }
 
-        options.ReindexOnInitialize = uri.GetBoolean("reindex") ?? false;
+        options.ReindexOnInitialize = uri.GetBoolean("reindex") ?? options.ReindexOnInitialize;
         var sslHost = uri.GetParameter("sslHost");
         var clientName = uri.GetParameter("name");
         if (sslHost is not null || clientName is not null)

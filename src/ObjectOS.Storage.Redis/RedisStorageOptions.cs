@@ -187,9 +187,11 @@ public sealed class RedisStorageOptions
 
     /// <summary>
     /// Whether start-up runs <see cref="RedisStorageBackend.ReindexAsync"/> (a full SCAN of the key prefix), so keys
-    /// written by clients that do not maintain the scope index (the Node.js package) become listable. Default false.
+    /// written by clients that do not maintain the scope index (the Node.js package) become listable. Default true, so a
+    /// store shared with Node.js lists everything out of the box; turn it off for very large databases where a start-up
+    /// scan is too costly, and call <see cref="RedisStorageBackend.ReindexAsync"/> when convenient instead.
     /// </summary>
-    public bool ReindexOnInitialize { get; set; }
+    public bool ReindexOnInitialize { get; set; } = true;
 
     /// <summary>
     /// An optional last word on the StackExchange.Redis configuration built from these options (certificates,

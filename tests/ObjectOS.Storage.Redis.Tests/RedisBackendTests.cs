@@ -101,7 +101,7 @@ public abstract class RedisBackendTests : IAsyncLifetime
     [Fact]
     public async Task Keys_written_without_the_index_are_read_listed_at_root_and_listable_in_scope_after_reindex()
     {
-        var backend = CreateBackend();
+        var backend = CreateBackend(configure: o => o.ReindexOnInitialize = false);
         var storage = CreateStorage(backend);
 
         // What the Node.js package does: plain SET / SETEX, no index.
@@ -271,7 +271,7 @@ public abstract class RedisBackendTests : IAsyncLifetime
         await scoped.SetAsync("k00", "again");
         Assert.Equal(["k00"], await scoped.KeysAsync());
 
-        var fresh = CreateStorage(CreateBackend());
+        var fresh = CreateStorage(CreateBackend(configure: o => o.ReindexOnInitialize = false));
         var result = await ((RedisStorageBackend)fresh.Backend).ReindexAsync();
         Assert.Equal(19, result.KeysIndexed);
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"k{i:D2}"), await scoped.KeysAsync());

@@ -204,7 +204,8 @@ public sealed class RedisTlsTests
         var caRequest = new System.Security.Cryptography.X509Certificates.CertificateRequest(
             "CN=objectos-test-ca", caKey, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
         caRequest.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var now = DateTimeOffset.UtcNow;
+        using var ca = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(2));
 
         using var serverKey = System.Security.Cryptography.RSA.Create(2048);
         var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
@@ -213,7 +214,7 @@ public sealed class RedisTlsTests
         san.AddIpAddress(System.Net.IPAddress.Loopback);
         san.AddDnsName("localhost");
         request.CertificateExtensions.Add(san.Build());
-        using var server = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), [1, 2, 3, 4, 5, 6, 7, 8]);
+        using var server = request.Create(ca, now.AddDays(-1), now.AddDays(1), [1, 2, 3, 4, 5, 6, 7, 8]);
 
         var paths = (Path.Combine(dir, "server.crt"), Path.Combine(dir, "server.key"), Path.Combine(dir, "ca.crt"));
         File.WriteAllText(paths.Item1, server.ExportCertificatePem());
