@@ -17,12 +17,14 @@ trap cleanup EXIT
 eval "$(scripts/redis.sh start "$REDIS_DIR")"
 
 dotnet build ObjectOS.Storage.slnx -c Release -nologo -v q
-LOG="$REDIS_DIR/test.log"
+LOG="$(mktemp -t objectos-test.XXXXXX)"
 set +e
 dotnet test ObjectOS.Storage.slnx -c Release --no-build -nologo "$@" 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 set -e
+cleanup; trap - EXIT
 # One closing line for the whole run, summed over the test assemblies.
 awk '/(Passed|Failed)! +- +Failed: /{ gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
      END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$LOG"
+rm -f "$LOG"
 exit "$status"
