@@ -16,6 +16,9 @@ cleanup() { scripts/redis.sh stop "$REDIS_DIR" || true; rm -rf "$REDIS_DIR"; }
 trap cleanup EXIT
 eval "$(scripts/redis.sh start "$REDIS_DIR")"
 
+# The package test packs every library and installs it into a fresh console app (about 30 s); on by default here.
+export OBJECTOS_PACKAGE_TEST="${OBJECTOS_PACKAGE_TEST:-1}"
+
 dotnet build ObjectOS.Storage.slnx -c Release -nologo -v q
 LOG="$(mktemp -t objectos-test.XXXXXX)"
 set +e
