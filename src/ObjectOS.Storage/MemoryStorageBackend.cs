@@ -207,7 +207,7 @@ public sealed class MemoryStorageBackend : IStorageBackend
         var now = NowTicks;
         foreach (var scope in CandidateScopes(query.Prefix))
         {
-            foreach (var key in scope.Keys)
+            foreach (var (key, _) in scope)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (key.StartsWith(query.Prefix, StringComparison.Ordinal)
@@ -229,7 +229,7 @@ public sealed class MemoryStorageBackend : IStorageBackend
         long removed = 0;
         foreach (var scope in CandidateScopes(query.Prefix))
         {
-            foreach (var key in scope.Keys)
+            foreach (var (key, _) in scope)
             {
                 if (!query.Matches(key))
                 {
