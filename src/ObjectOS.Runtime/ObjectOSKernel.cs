@@ -58,11 +58,13 @@ public sealed class ObjectOSKernel : IAsyncDisposable
     }
 
     /// <summary>
-    /// Initialises every plugin in dependency order, then starts them in the same order. If any plugin fails,
-    /// those already initialised are stopped and disposed again, and the error is thrown.
+    /// Initialises every plugin in dependency order, then starts them in the same order. If any plugin fails, every
+    /// plugin whose initialisation began (the failing one included, so it can release what it acquired) is stopped
+    /// and disposed in reverse order, and the error is thrown.
     /// </summary>
     /// <exception cref="PluginDependencyException">A dependency is missing or the dependencies form a cycle.</exception>
-    /// <exception cref="PluginLifecycleException">A plugin's <c>InitAsync</c> or <c>StartAsync</c> failed.</exception>
+    /// <exception cref="PluginLifecycleException">A plugin's <c>InitAsync</c> or <c>StartAsync</c> failed; kernel errors
+    /// raised inside them (such as <see cref="ServiceNotFoundException"/>) surface as themselves.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
