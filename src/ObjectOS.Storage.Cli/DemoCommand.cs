@@ -60,11 +60,11 @@ internal sealed partial class StoreCommands
             report.Step("kernel", "Kernel started", KernelHeader, [.. kernel.Plugins.Select(p => new[] { p.Name, p.Version })]);
 
             // 2. Scoped writes: both plugins use the key "owner", each in its own scope.
-            await notes.Storage.SetAsync("owner", NotesPlugin, DemoJson.Default.String, cancellationToken: ct).ConfigureAwait(false);
-            await notes.Storage.SetAsync("note:1", new DemoNote("Hello", "Stored by demo-notes in its own scope."), DemoJson.Default.DemoNote, cancellationToken: ct).ConfigureAwait(false);
-            await notes.Storage.SetAsync("note:2", new DemoNote("Isolation", "No other plugin can read this."), DemoJson.Default.DemoNote, cancellationToken: ct).ConfigureAwait(false);
-            await settings.Storage.SetAsync("owner", SettingsPlugin, DemoJson.Default.String, cancellationToken: ct).ConfigureAwait(false);
-            await settings.Storage.SetAsync("config", new DemoConfig("dark", 14), DemoJson.Default.DemoConfig, cancellationToken: ct).ConfigureAwait(false);
+            await notes.Storage.SetAsync("owner", NotesPlugin, null, DemoJson.Default.String, ct).ConfigureAwait(false);
+            await notes.Storage.SetAsync("note:1", new DemoNote("Hello", "Stored by demo-notes in its own scope."), null, DemoJson.Default.DemoNote, ct).ConfigureAwait(false);
+            await notes.Storage.SetAsync("note:2", new DemoNote("Isolation", "No other plugin can read this."), null, DemoJson.Default.DemoNote, ct).ConfigureAwait(false);
+            await settings.Storage.SetAsync("owner", SettingsPlugin, null, DemoJson.Default.String, ct).ConfigureAwait(false);
+            await settings.Storage.SetAsync("config", new DemoConfig("dark", 14), null, DemoJson.Default.DemoConfig, ct).ConfigureAwait(false);
             var writes = new List<string[]>();
             foreach (var plugin in new[] { notes, settings })
             {
@@ -92,7 +92,7 @@ internal sealed partial class StoreCommands
             report.Step("isolation", "Enforced isolation: StorageAccessDeniedException", IsolationHeader, isolation);
 
             // 5. TTL: a session key that expires.
-            await settings.Storage.SetAsync("session", new DemoSession("john"), DemoJson.Default.DemoSession, ttl, ct).ConfigureAwait(false);
+            await settings.Storage.SetAsync("session", new DemoSession("john"), ttl, DemoJson.Default.DemoSession, ct).ConfigureAwait(false);
             var left = await settings.Storage.GetTimeToLiveAsync("session", ct).ConfigureAwait(false);
             var before = await settings.Storage.GetBytesAsync("session", ct).ConfigureAwait(false);
             var rows = new List<string[]>

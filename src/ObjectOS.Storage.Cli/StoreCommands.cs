@@ -409,10 +409,16 @@ internal sealed partial class StoreCommands(Terminal terminal, Redactor redactor
             {
                 if (Terminal.InputRedirected || Terminal.ErrorRedirected)
                 {
-                    throw new CliException(ExitCodes.Usage, $"Refusing to delete {what} without confirmation: not on a terminal. Pass --yes.");
+                    // Piped input (e.g. `echo y | objectos-storage clear`): one line answers the question; no input refuses.
+                    var answer = (await Console.In.ReadLineAsync(ct).ConfigureAwait(false))?.Trim();
+                    if (!string.Equals(answer, "y", StringComparison.OrdinalIgnoreCase) && !string.Equals(answer, "yes", StringComparison.OrdinalIgnoreCase))
+                    {
+                        throw new CliException(answer is null ? ExitCodes.Usage : ExitCodes.Failure, answer is null
+                            ? $"Refusing to delete {what} without confirmation: no answer on standard input. Pass --yes."
+                            : "Nothing deleted: not confirmed.");
+                    }
                 }
-
-                if (!Terminal.Error.Confirm($"Delete {Markup.Escape(what)}?", defaultValue: false))
+                else if (!Terminal.Error.Confirm($"Delete {Markup.Escape(what)}?", defaultValue: false))
                 {
                     throw new CliException(ExitCodes.Failure, "Nothing deleted: not confirmed.");
                 }

@@ -244,12 +244,13 @@ internal sealed partial class StoreCommands
     private Command BuildImport()
     {
         var input = new Option<string?>("--input", "-i") { Description = "Read from this file instead of stdin.", HelpName = "FILE" };
+        var file = new Argument<string?>("file") { Description = "The file to read (same as --input); stdin when absent.", Arity = ArgumentArity.ZeroOrOne };
         var command = Define("import",
             "Read JSON Lines written by export and store each entry, keeping its TTL (entries whose TTL has elapsed are skipped). Existing keys are overwritten.",
-            input);
+            file, input);
         command.SetAction(async (parse, ct) =>
         {
-            var path = parse.GetValue(input);
+            var path = parse.GetValue(input) ?? parse.GetValue(file);
             if (path is not null && !File.Exists(path))
             {
                 throw new CliException(ExitCodes.Usage, $"Input file '{path}' does not exist.");

@@ -187,11 +187,11 @@ public sealed class RedisStorageOptions
 
     /// <summary>
     /// Whether start-up runs <see cref="RedisStorageBackend.ReindexAsync"/> (a full SCAN of the key prefix), so keys
-    /// written by clients that do not maintain the scope index (the Node.js package) become listable. Default true, so a
-    /// store shared with Node.js lists everything out of the box; turn it off for very large databases where a start-up
-    /// scan is too costly, and call <see cref="RedisStorageBackend.ReindexAsync"/> when convenient instead.
+    /// written by clients that do not maintain the scope index (the Node.js package) become listable. Default false: the
+    /// scan costs O(all keys in the database) at every start, which the scope index exists to avoid; turn it on, or call
+    /// <see cref="RedisStorageBackend.ReindexAsync"/>, where Node.js writes to the same store.
     /// </summary>
-    public bool ReindexOnInitialize { get; set; } = true;
+    public bool ReindexOnInitialize { get; set; }
 
     /// <summary>
     /// An optional last word on the StackExchange.Redis configuration built from these options (certificates,

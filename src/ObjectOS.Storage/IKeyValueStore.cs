@@ -46,7 +46,7 @@ public interface IKeyValueStore
     ValueTask SetAsync<T>(string key, T value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default);
 
     /// <summary>Stores a JSON snapshot of <paramref name="value"/> using source-generated JSON metadata (trim- and AOT-safe).</summary>
-    ValueTask SetAsync<T>(string key, T value, JsonTypeInfo<T> typeInfo, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default);
+    ValueTask SetAsync<T>(string key, T value, TimeSpan? timeToLive, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default);
 
     /// <summary>Stores already-serialized UTF-8 JSON, skipping serialization; the bytes are copied and must be one valid JSON document.</summary>
     /// <exception cref="ArgumentException">The bytes are not a single valid UTF-8 JSON document.</exception>
@@ -66,14 +66,14 @@ public interface IKeyValueStore
     /// In a scoped store the keys are relative to the scope.
     /// </summary>
     /// <exception cref="ArgumentException">The pattern is malformed.</exception>
-    ValueTask<IReadOnlyList<string>> KeysAsync(string? pattern = null, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<string>> KeysAsync(string? pattern = null, CancellationToken cancellationToken = default);
 
     /// <summary>Streams the live keys matching <paramref name="pattern"/> in no particular order, for stores too large to list at once.</summary>
     /// <exception cref="ArgumentException">The pattern is malformed.</exception>
     IAsyncEnumerable<string> EnumerateKeysAsync(string? pattern = null, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes every key of this store (only this scope's keys for a scoped store); returns how many were removed.</summary>
-    ValueTask<long> ClearAsync(CancellationToken cancellationToken = default);
+    Task<long> ClearAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>The storage service: the root key-value store plus access to each plugin's isolated scope.</summary>

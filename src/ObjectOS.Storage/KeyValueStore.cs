@@ -89,7 +89,7 @@ internal sealed class KeyValueStore : IScopedStorage
         return Store(physical, bytes, timeToLive, cancellationToken);
     }
 
-    public ValueTask SetAsync<T>(string key, T value, JsonTypeInfo<T> typeInfo, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
+    public ValueTask SetAsync<T>(string key, T value, TimeSpan? timeToLive, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default)
     {
         var physical = ToPhysical(key);
         StorageValidation.ValidateTimeToLive(timeToLive);
@@ -130,7 +130,7 @@ internal sealed class KeyValueStore : IScopedStorage
         return await Backend.GetTimeToLiveAsync(physical, cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask<IReadOnlyList<string>> KeysAsync(string? pattern = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> KeysAsync(string? pattern = null, CancellationToken cancellationToken = default)
     {
         var query = CreateQuery(pattern);
         var keys = new List<string>();
@@ -159,7 +159,7 @@ internal sealed class KeyValueStore : IScopedStorage
         }
     }
 
-    public async ValueTask<long> ClearAsync(CancellationToken cancellationToken = default)
+    public async Task<long> ClearAsync(CancellationToken cancellationToken = default)
     {
         var query = new KeyQuery(_scopePrefix, GlobPattern.MatchAll);
         await _engine.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);

@@ -166,22 +166,37 @@ public sealed class MemoryStorageBackend : IStorageBackend
             }
 
             // A new key: reserve a slot outside the stripe lock (purging may need other stripes), then insert.
-            if (Interlocked.Increment(ref _count) > Options.MaxKeys)
+            if (!TryReserveSlot())
             {
-                Interlocked.Decrement(ref _count);
-                if (SweepExpired() == 0 || Interlocked.Increment(ref _count) > Options.MaxKeys)
+                if (_entries.ContainsKey(fullKey))
                 {
-                    if (_entries.ContainsKey(fullKey))
-                    {
-                        continue; // became an overwrite meanwhile: allowed
-                    }
-
-                    throw new StorageQuotaExceededException(Options.MaxKeys);
+                    continue; // became an overwrite meanwhile: allowed
                 }
+
+                throw new StorageQuotaExceededException(Options.MaxKeys);
             }
 
             reserved = true;
         }
+    }
+
+    // Every failed increment is undone, so concurrent writers racing for the last slots never leak capacity.
+    private bool TryReserveSlot()
+    {
+        if (Interlocked.Increment(ref _count) <= Options.MaxKeys)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _count);
+        SweepExpired();
+        if (Interlocked.Increment(ref _count) <= Options.MaxKeys)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _count);
+        return false;
     }
 
     /// <inheritdoc />

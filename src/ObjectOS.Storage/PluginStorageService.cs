@@ -57,7 +57,7 @@ internal sealed class PluginStorageService(StoragePlugin owner, string pluginNam
     [RequiresDynamicCode(StorageSerializer.ReflectionWarning)]
     public ValueTask SetAsync<T>(string key, T value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default) => Root.SetAsync(key, value, timeToLive, cancellationToken);
 
-    public ValueTask SetAsync<T>(string key, T value, JsonTypeInfo<T> typeInfo, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default) => Root.SetAsync(key, value, typeInfo, timeToLive, cancellationToken);
+    public ValueTask SetAsync<T>(string key, T value, TimeSpan? timeToLive, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default) => Root.SetAsync(key, value, timeToLive, typeInfo, cancellationToken);
 
     public ValueTask SetBytesAsync(string key, ReadOnlyMemory<byte> utf8Json, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default) => Root.SetBytesAsync(key, utf8Json, timeToLive, cancellationToken);
 
@@ -65,11 +65,11 @@ internal sealed class PluginStorageService(StoragePlugin owner, string pluginNam
 
     public ValueTask<TimeSpan?> GetTimeToLiveAsync(string key, CancellationToken cancellationToken = default) => Root.GetTimeToLiveAsync(key, cancellationToken);
 
-    public ValueTask<IReadOnlyList<string>> KeysAsync(string? pattern = null, CancellationToken cancellationToken = default) => Root.KeysAsync(pattern, cancellationToken);
+    public Task<IReadOnlyList<string>> KeysAsync(string? pattern = null, CancellationToken cancellationToken = default) => Root.KeysAsync(pattern, cancellationToken);
 
     public IAsyncEnumerable<string> EnumerateKeysAsync(string? pattern = null, CancellationToken cancellationToken = default) => Root.EnumerateKeysAsync(pattern, cancellationToken);
 
-    public ValueTask<long> ClearAsync(CancellationToken cancellationToken = default) => Root.ClearAsync(cancellationToken);
+    public Task<long> ClearAsync(CancellationToken cancellationToken = default) => Root.ClearAsync(cancellationToken);
 
     public override string ToString() => $"storage service of plugin '{pluginName}'";
 }

@@ -115,7 +115,7 @@ public sealed class StoragePlugin : IPlugin, IStorageService, IAsyncDisposable
     public ValueTask SetAsync<T>(string key, T value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default) => RootStore.SetAsync(key, value, timeToLive, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask SetAsync<T>(string key, T value, JsonTypeInfo<T> typeInfo, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default) => RootStore.SetAsync(key, value, typeInfo, timeToLive, cancellationToken);
+    public ValueTask SetAsync<T>(string key, T value, TimeSpan? timeToLive, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default) => RootStore.SetAsync(key, value, timeToLive, typeInfo, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask SetBytesAsync(string key, ReadOnlyMemory<byte> utf8Json, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default) => RootStore.SetBytesAsync(key, utf8Json, timeToLive, cancellationToken);
@@ -127,13 +127,13 @@ public sealed class StoragePlugin : IPlugin, IStorageService, IAsyncDisposable
     public ValueTask<TimeSpan?> GetTimeToLiveAsync(string key, CancellationToken cancellationToken = default) => RootStore.GetTimeToLiveAsync(key, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<string>> KeysAsync(string? pattern = null, CancellationToken cancellationToken = default) => RootStore.KeysAsync(pattern, cancellationToken);
+    public Task<IReadOnlyList<string>> KeysAsync(string? pattern = null, CancellationToken cancellationToken = default) => RootStore.KeysAsync(pattern, cancellationToken);
 
     /// <inheritdoc />
     public IAsyncEnumerable<string> EnumerateKeysAsync(string? pattern = null, CancellationToken cancellationToken = default) => RootStore.EnumerateKeysAsync(pattern, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<long> ClearAsync(CancellationToken cancellationToken = default) => RootStore.ClearAsync(cancellationToken);
+    public Task<long> ClearAsync(CancellationToken cancellationToken = default) => RootStore.ClearAsync(cancellationToken);
 
     /// <summary>Disposes the backend: stops background work and closes files and connections.</summary>
     public ValueTask DisposeAsync() => _engine.DisposeAsync();

@@ -39,7 +39,7 @@ public sealed class CliExportImportTests(ITestOutputHelper output) : CliTestBase
         await AssertSameDataAsync(original, copyA);
 
         // Importing again is idempotent.
-        await RunOkAsync(["import", "--input", file], store: copyB);
+        await RunOkAsync(["import", file], store: copyB);
         await AssertSameDataAsync(original, copyB);
     }
 

@@ -143,6 +143,13 @@ public sealed class CliKeyCommandsTests(ITestOutputHelper output) : CliTestBase(
         var refused = AssertFails(await RunAsync(["clear"]), 2);
         Assert.Contains("--yes", refused);
         AssertFails(await RunAsync(["clear", "--plugin", "a"]), 2);
+        AssertFails(await RunAsync(["clear", "--plugin", "a"], stdin: "n\n"), 1);
+        Assert.Equal(4, (await RunJsonAsync(["keys"])).GetProperty("count").GetInt32());
+
+        // A confirmation piped on standard input counts as an answer.
+        await RunOkAsync(["set", "--plugin", "piped", "k", "1"]);
+        var confirmed = await RunAsync(["clear", "--plugin", "piped"], stdin: "y\n");
+        Assert.Equal(0, confirmed.ExitCode);
         Assert.Equal(4, (await RunJsonAsync(["keys"])).GetProperty("count").GetInt32());
 
         var scoped = await RunJsonAsync(["clear", "--plugin", "a", "--yes"]);

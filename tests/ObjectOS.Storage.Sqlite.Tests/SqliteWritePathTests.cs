@@ -156,7 +156,7 @@ public sealed class SqliteWritePathTests : SqliteTestBase
         var blocker = HoldWriteLock(backend.FilePath!);
         var write = storage.SetAsync("k", 1).AsTask();
         var delete = storage.DeleteAsync("nothing").AsTask();
-        var clear = storage.GetScopedStorage("p").ClearAsync().AsTask();
+        var clear = storage.GetScopedStorage("p").ClearAsync();
         await Task.Delay(300);
         Assert.False(write.IsCompleted);
         Execute(blocker, "COMMIT");

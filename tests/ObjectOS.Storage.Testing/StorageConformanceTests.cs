@@ -101,6 +101,22 @@ public abstract class StorageConformanceTests : StorageTestBase
     }
 
     [Fact]
+    public virtual async Task Source_generated_json_metadata_round_trips()
+    {
+        var storage = CreateStorage();
+        var scoped = storage.GetScopedStorage("aot");
+        var typeInfo = ConformanceJsonContext.Default.Config;
+        await scoped.SetAsync("config", new Config("dark"), null, typeInfo);
+        await scoped.SetAsync("brief", new Config("light"), ShortTtl, typeInfo);
+        Assert.Equal(new Config("dark"), await scoped.GetAsync("config", typeInfo));
+        Assert.Equal(new StorageResult<Config>(true, new Config("light")), await scoped.TryGetAsync("brief", typeInfo));
+        Assert.False((await scoped.TryGetAsync("missing", typeInfo)).Found);
+        Assert.Equal("""{"theme":"dark"}""", Encoding.UTF8.GetString((await scoped.GetBytesAsync("config"))!.Value.Span));
+        await AdvanceAsync(ShortTtl * 2);
+        Assert.Null(await scoped.GetAsync("brief", typeInfo));
+    }
+
+    [Fact]
     public virtual async Task Overwrite_replaces_the_value()
     {
         var storage = CreateStorage();
@@ -273,7 +289,7 @@ public abstract class StorageConformanceTests : StorageTestBase
     {
         var storage = CreateStorage();
         await storage.SetAsync("k", 1, ShortTtl);
-        await storage.SetAsync("k", 2);
+        await storage.SetAsync("k", 2, null);
         Assert.Equal(Timeout.InfiniteTimeSpan, await storage.GetTimeToLiveAsync("k"));
         await AdvanceAsync(ShortTtl * 2);
         Assert.Equal(2, await storage.GetAsync<int>("k"));

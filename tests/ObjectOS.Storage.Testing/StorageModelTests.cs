@@ -126,7 +126,7 @@ public abstract class StorageModelTests : StorageTestBase
                 {
                     var pattern = PatternPool[random.Next(PatternPool.Length)];
                     description = $"Keys({Show(scopeId)}, {Show(pattern)})";
-                    var (before, keys, after) = await Observe(() => store.KeysAsync(pattern).AsTask());
+                    var (before, keys, after) = await Observe(() => store.KeysAsync(pattern));
                     Assert.Equal(keys.Order(StringComparer.Ordinal), keys);
                     Assert.Equal(keys.Distinct().Count(), keys.Count);
                     var seen = keys.ToHashSet(StringComparer.Ordinal);
@@ -156,7 +156,7 @@ public abstract class StorageModelTests : StorageTestBase
                 else if (op < 86)
                 {
                     description = $"Clear({Show(scopeId)})";
-                    var (before, count, after) = await Observe(() => store.ClearAsync().AsTask());
+                    var (before, count, after) = await Observe(() => store.ClearAsync());
                     var covered = model.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList();
                     var certain = covered.Count(k => Judge(model, k, before, after) == Liveness.Live);
                     var possible = covered.Count(k => Judge(model, k, before, after) != Liveness.Expired);

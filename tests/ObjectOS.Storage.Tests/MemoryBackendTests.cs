@@ -78,6 +78,33 @@ public sealed class MemoryBackendTests
     }
 
     [Fact]
+    public async Task Racing_for_the_last_slots_after_a_purge_never_leaks_capacity()
+    {
+        for (var round = 0; round < 300; round++)
+        {
+            var (storage, backend) = Create(maxKeys: 2);
+            await using var _1 = storage;
+            await storage.SetAsync("old1", 1, TimeSpan.FromSeconds(1));
+            await storage.SetAsync("old2", 1, TimeSpan.FromSeconds(1));
+            _time.Advance(TimeSpan.FromSeconds(2));
+            await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+            {
+                try
+                {
+                    await storage.SetAsync($"new{i}", i);
+                }
+                catch (StorageQuotaExceededException)
+                {
+                }
+            })));
+
+            Assert.Equal(2, (await storage.KeysAsync()).Count);
+            await storage.ClearAsync();
+            Assert.Equal(0, backend.Count);
+        }
+    }
+
+    [Fact]
     public async Task The_sweeper_purges_expired_entries_on_its_interval()
     {
         var (storage, backend) = Create(interval: TimeSpan.FromSeconds(30));
