@@ -5,22 +5,21 @@ using System.Runtime.CompilerServices;
 namespace ObjectOS.Storage;
 
 /// <summary>
-/// An in-process backend for development and tests: values are immutable UTF-8 JSON snapshots, keys are
-/// indexed per scope so that listing or clearing one plugin costs only that plugin's keys, and a background
-/// sweeper purges expired entries without keeping the process alive.
+/// An in-process backend for development and tests: values are immutable UTF-8 JSON snapshots, entries are kept
+/// per scope so that reading, listing or clearing one plugin touches only that plugin's table (a scoped clear swaps
+/// the table atomically), and a background sweeper purges expired entries without keeping the process alive.
 /// </summary>
 public sealed class MemoryStorageBackend : IStorageBackend
 {
-    private const int StackKeyLimit = 256;
     private const int LockStripes = 64;
 
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _scopes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>>.AlternateLookup<ReadOnlySpan<char>> _scopeLookup;
+    // Scope name: the physical key's text up to and including its first ':' ("pluginId:"), or "" for keys without one.
+    private readonly ConcurrentDictionary<string, Scope> _scopes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Scope>.AlternateLookup<ReadOnlySpan<char>> _scopeLookup;
     private readonly Lock[] _stripes = new Lock[LockStripes];
     private readonly Lock _timerGate = new();
     private readonly TimeProvider _time;
+    private Scope? _lastScope;
     private ITimer? _sweeper;
     private int _count;
     private bool _disposed;
@@ -34,7 +33,6 @@ public sealed class MemoryStorageBackend : IStorageBackend
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         _time = options.TimeProvider;
-        _lookup = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
         _scopeLookup = _scopes.GetAlternateLookup<ReadOnlySpan<char>>();
         for (var i = 0; i < _stripes.Length; i++)
         {
@@ -59,6 +57,22 @@ public sealed class MemoryStorageBackend : IStorageBackend
         public readonly long ExpiresAtTicks = expiresAtTicks;
 
         public bool IsExpired(long nowTicks) => ExpiresAtTicks != 0 && ExpiresAtTicks <= nowTicks;
+    }
+
+    /// <summary>One scope's entries, keyed by the key relative to the scope.</summary>
+    private sealed class Table
+    {
+        public readonly ConcurrentDictionary<string, Entry> Entries = new(StringComparer.Ordinal);
+        public readonly ConcurrentDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> Lookup;
+
+        public Table() => Lookup = Entries.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>A stable holder of a scope's current table; a clear swaps the table while holding every stripe lock.</summary>
+    private sealed class Scope(string name)
+    {
+        public readonly string Name = name;
+        public volatile Table Table = new();
     }
 
     // Reads the clock only for an entry that can expire: the clock costs more than the lookup itself.
@@ -93,9 +107,7 @@ public sealed class MemoryStorageBackend : IStorageBackend
 
     /// <inheritdoc />
     public ValueTask<bool> ExistsAsync(PhysicalKey key, CancellationToken cancellationToken)
-    {
-        return new ValueTask<bool>(IsLive(Find(key)));
-    }
+        => new(IsLive(Find(key)));
 
     /// <inheritdoc />
     public ValueTask<TimeSpan?> GetTimeToLiveAsync(PhysicalKey key, CancellationToken cancellationToken)
@@ -108,28 +120,62 @@ public sealed class MemoryStorageBackend : IStorageBackend
         return new ValueTask<TimeSpan?>(result);
     }
 
+    // A scoped key from the core arrives split at its scope already ("pluginId:" holds exactly one ':', at its end);
+    // anything else is split at its first ':' here, so both spellings of a key find the same entry.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Entry? Find(PhysicalKey key)
-    {
-        if (key.ScopePrefix.Length == 0)
-        {
-            return _entries.TryGetValue(key.Key, out var found) ? found : null;
-        }
+    private static bool IsSplitAtScope(PhysicalKey key)
+        => key.ScopePrefix.Length > 0 && key.ScopePrefix.AsSpan().IndexOf(StorageValidation.ScopeSeparator) == key.ScopePrefix.Length - 1;
 
-        return FindJoined(key);
+    private static int ScopeLength(ReadOnlySpan<char> fullKey)
+    {
+        var colon = fullKey.IndexOf(StorageValidation.ScopeSeparator);
+        return colon + 1; // 0 for keys without a ':' (the root bucket "")
     }
 
-    private Entry? FindJoined(PhysicalKey key)
+    private Entry? Find(PhysicalKey key)
     {
-        var length = key.Length;
-        if (length > StackKeyLimit)
+        if (IsSplitAtScope(key))
         {
-            return _entries.TryGetValue(key.ToString(), out var found) ? found : null;
+            var scope = FindScope(key.ScopePrefix);
+            return scope is not null && scope.Table.Entries.TryGetValue(key.Key, out var found) ? found : null;
         }
 
-        Span<char> buffer = stackalloc char[length];
-        key.CopyTo(buffer);
-        return _lookup.TryGetValue(buffer, out var entry) ? entry : null;
+        var full = key.ScopePrefix.Length == 0 ? key.Key : key.ToString();
+        var split = ScopeLength(full);
+        return _scopeLookup.TryGetValue(full.AsSpan(0, split), out var rootScope)
+            && rootScope.Table.Lookup.TryGetValue(full.AsSpan(split), out var entry) ? entry : null;
+    }
+
+    // Repeated operations on one plugin's store hit a one-entry cache before the scope dictionary.
+    private Scope? FindScope(string name)
+    {
+        var last = Volatile.Read(ref _lastScope);
+        if (last is not null && string.Equals(last.Name, name, StringComparison.Ordinal))
+        {
+            return last;
+        }
+
+        if (_scopes.TryGetValue(name, out var scope))
+        {
+            Volatile.Write(ref _lastScope, scope);
+        }
+
+        return scope;
+    }
+
+    private (Scope Scope, string RelativeKey) ResolveForWrite(PhysicalKey key)
+    {
+        if (IsSplitAtScope(key))
+        {
+            return (FindScope(key.ScopePrefix) ?? _scopes.GetOrAdd(key.ScopePrefix, static name => new Scope(name)), key.Key);
+        }
+
+        var full = key.ScopePrefix.Length == 0 ? key.Key : key.ToString();
+        var split = ScopeLength(full);
+        var scope = _scopeLookup.TryGetValue(full.AsSpan(0, split), out var existing)
+            ? existing
+            : _scopes.GetOrAdd(full[..split], static name => new Scope(name));
+        return (scope, split == 0 ? full : full[split..]);
     }
 
     /// <inheritdoc />
@@ -138,37 +184,38 @@ public sealed class MemoryStorageBackend : IStorageBackend
         ArgumentNullException.ThrowIfNull(value);
         cancellationToken.ThrowIfCancellationRequested();
         var entry = new Entry(value, timeToLive is { } ttl ? NowTicks + (StorageValidation.ToExpiryMilliseconds(ttl) * TimeSpan.TicksPerMillisecond) : 0);
-        var fullKey = key.ToString();
-        var stripe = StripeOf(fullKey);
+        var (scope, relativeKey) = ResolveForWrite(key);
+        var stripe = StripeOf(relativeKey);
         var reserved = false;
 
         while (true)
         {
             lock (stripe)
             {
-                if (_entries.TryGetValue(fullKey, out var existing))
+                // Read the table under the stripe lock: a clear swaps it only while holding every stripe.
+                var entries = scope.Table.Entries;
+                if (entries.ContainsKey(relativeKey))
                 {
                     if (reserved)
                     {
                         Interlocked.Decrement(ref _count);
                     }
 
-                    _entries[fullKey] = entry;
+                    entries[relativeKey] = entry;
                     return ValueTask.CompletedTask;
                 }
 
                 if (reserved)
                 {
-                    _entries[fullKey] = entry;
-                    ScopeOf(fullKey).TryAdd(fullKey, 0);
+                    entries[relativeKey] = entry;
                     return ValueTask.CompletedTask;
                 }
             }
 
-            // A new key: reserve a slot outside the stripe lock (purging may need other stripes), then insert.
+            // A new key: reserve a slot outside the stripe lock (purging takes other stripes), then insert.
             if (!TryReserveSlot())
             {
-                if (_entries.ContainsKey(fullKey))
+                if (scope.Table.Entries.ContainsKey(relativeKey))
                 {
                     continue; // became an overwrite meanwhile: allowed
                 }
@@ -202,15 +249,15 @@ public sealed class MemoryStorageBackend : IStorageBackend
     /// <inheritdoc />
     public ValueTask<bool> DeleteAsync(PhysicalKey key, CancellationToken cancellationToken)
     {
-        var fullKey = key.ToString();
-        lock (StripeOf(fullKey))
+        var (scope, relativeKey) = ResolveForWrite(key);
+        lock (StripeOf(relativeKey))
         {
-            if (!_entries.TryRemove(fullKey, out var removed))
+            if (!scope.Table.Entries.TryRemove(relativeKey, out var removed))
             {
                 return new ValueTask<bool>(false);
             }
 
-            ForgetLocked(fullKey);
+            Interlocked.Decrement(ref _count);
             return new ValueTask<bool>(IsLive(removed));
         }
     }
@@ -222,13 +269,13 @@ public sealed class MemoryStorageBackend : IStorageBackend
         var now = NowTicks;
         foreach (var scope in CandidateScopes(query.Prefix))
         {
-            foreach (var (key, _) in scope)
+            var relativePrefix = RelativePrefix(scope, query.Prefix);
+            foreach (var (relativeKey, entry) in scope.Table.Entries)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (key.StartsWith(query.Prefix, StringComparison.Ordinal)
-                    && _entries.TryGetValue(key, out var entry) && !entry.IsExpired(now))
+                if (relativeKey.StartsWith(relativePrefix, StringComparison.Ordinal) && !entry.IsExpired(now))
                 {
-                    yield return key;
+                    yield return scope.Name.Length == 0 ? relativeKey : string.Concat(scope.Name, relativeKey);
                 }
             }
         }
@@ -240,32 +287,69 @@ public sealed class MemoryStorageBackend : IStorageBackend
     public ValueTask<long> DeleteKeysAsync(KeyQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
+        return new ValueTask<long>(query.IsPrefixOnly && IsWholeScopes(query.Prefix) ? SwapTables(query.Prefix) : DeleteMatching(query));
+    }
+
+    // A clear of whole scopes (one plugin, or everything) swaps their tables while no writer can run, so a
+    // concurrent reader sees a scope either entirely before or entirely after the clear.
+    private static bool IsWholeScopes(string prefix)
+        => prefix.Length == 0 || prefix.IndexOf(StorageValidation.ScopeSeparator, StringComparison.Ordinal) == prefix.Length - 1;
+
+    private long SwapTables(string prefix)
+    {
+        var now = NowTicks;
+        long live = 0;
+        var scopes = prefix.Length == 0 ? [.. _scopes.Values] : _scopes.TryGetValue(prefix, out var one) ? [one] : Array.Empty<Scope>();
+        LockAllStripes();
+        try
+        {
+            foreach (var scope in scopes)
+            {
+                var old = scope.Table;
+                scope.Table = new Table();
+                foreach (var (_, entry) in old.Entries)
+                {
+                    live += entry.IsExpired(now) ? 0 : 1;
+                }
+
+                Interlocked.Add(ref _count, -old.Entries.Count);
+            }
+        }
+        finally
+        {
+            UnlockAllStripes();
+        }
+
+        return live;
+    }
+
+    private long DeleteMatching(KeyQuery query)
+    {
         var now = NowTicks;
         long removed = 0;
         foreach (var scope in CandidateScopes(query.Prefix))
         {
-            foreach (var (key, _) in scope)
+            var relativePrefix = RelativePrefix(scope, query.Prefix);
+            foreach (var (relativeKey, _) in scope.Table.Entries)
             {
-                if (!query.Matches(key))
+                if (!relativeKey.StartsWith(relativePrefix, StringComparison.Ordinal)
+                    || !query.Matches(scope.Name.Length == 0 ? relativeKey : string.Concat(scope.Name, relativeKey)))
                 {
                     continue;
                 }
 
-                lock (StripeOf(key))
+                lock (StripeOf(relativeKey))
                 {
-                    if (_entries.TryRemove(key, out var entry))
+                    if (scope.Table.Entries.TryRemove(relativeKey, out var entry))
                     {
-                        ForgetLocked(key);
-                        if (!entry.IsExpired(now))
-                        {
-                            removed++;
-                        }
+                        Interlocked.Decrement(ref _count);
+                        removed += entry.IsExpired(now) ? 0 : 1;
                     }
                 }
             }
         }
 
-        return new ValueTask<long>(removed);
+        return removed;
     }
 
     /// <inheritdoc />
@@ -280,20 +364,25 @@ public sealed class MemoryStorageBackend : IStorageBackend
     {
         var now = NowTicks;
         var removed = 0;
-        foreach (var pair in _entries)
+        foreach (var scope in _scopes.Values)
         {
-            if (!pair.Value.IsExpired(now))
+            var table = scope.Table;
+            foreach (var pair in table.Entries)
             {
-                continue;
-            }
-
-            lock (StripeOf(pair.Key))
-            {
-                // Remove only the very entry seen expired: a key set again since then is a new entry and stays.
-                if (_entries.TryRemove(pair))
+                if (!pair.Value.IsExpired(now))
                 {
-                    ForgetLocked(pair.Key);
-                    removed++;
+                    continue;
+                }
+
+                lock (StripeOf(pair.Key))
+                {
+                    // Remove only the very entry seen expired, from a table not swapped out by a clear meanwhile:
+                    // a key set again since then is a new entry and stays.
+                    if (ReferenceEquals(scope.Table, table) && table.Entries.TryRemove(pair))
+                    {
+                        Interlocked.Decrement(ref _count);
+                        removed++;
+                    }
                 }
             }
         }
@@ -301,23 +390,13 @@ public sealed class MemoryStorageBackend : IStorageBackend
         return removed;
     }
 
-    private void ForgetLocked(string fullKey)
+    // The scopes whose keys can start with the physical prefix.
+    private IEnumerable<Scope> CandidateScopes(string prefix)
     {
-        Interlocked.Decrement(ref _count);
-        // The scope name is looked up as a span of the key: no substring is allocated per delete.
-        var colon = fullKey.IndexOf(StorageValidation.ScopeSeparator, StringComparison.Ordinal);
-        if (_scopeLookup.TryGetValue(colon < 0 ? [] : fullKey.AsSpan(0, colon + 1), out var scope))
+        var split = ScopeLength(prefix);
+        if (split > 0)
         {
-            scope.TryRemove(fullKey, out _);
-        }
-    }
-
-    private IEnumerable<ConcurrentDictionary<string, byte>> CandidateScopes(string prefix)
-    {
-        var colon = prefix.IndexOf(StorageValidation.ScopeSeparator, StringComparison.Ordinal);
-        if (colon >= 0)
-        {
-            if (_scopes.TryGetValue(prefix[..(colon + 1)], out var only))
+            if (_scopes.TryGetValue(prefix[..split], out var only))
             {
                 yield return only;
             }
@@ -334,17 +413,27 @@ public sealed class MemoryStorageBackend : IStorageBackend
         }
     }
 
-    private ConcurrentDictionary<string, byte> ScopeOf(string fullKey)
-        => _scopes.GetOrAdd(ScopeNameOf(fullKey), static _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal));
+    // The part of a physical prefix that the keys relative to the scope must start with.
+    private static string RelativePrefix(Scope scope, string prefix)
+        => prefix.Length > scope.Name.Length ? prefix[scope.Name.Length..] : string.Empty;
 
-    // The scope of a physical key is its text up to and including the first ':'; keys without one share the root bucket "".
-    private static string ScopeNameOf(string fullKey)
+    private Lock StripeOf(string relativeKey) => _stripes[string.GetHashCode(relativeKey, StringComparison.Ordinal) & (LockStripes - 1)];
+
+    private void LockAllStripes()
     {
-        var colon = fullKey.IndexOf(StorageValidation.ScopeSeparator, StringComparison.Ordinal);
-        return colon < 0 ? string.Empty : fullKey[..(colon + 1)];
+        foreach (var stripe in _stripes)
+        {
+            stripe.Enter();
+        }
     }
 
-    private Lock StripeOf(string fullKey) => _stripes[string.GetHashCode(fullKey, StringComparison.Ordinal) & (LockStripes - 1)];
+    private void UnlockAllStripes()
+    {
+        foreach (var stripe in _stripes)
+        {
+            stripe.Exit();
+        }
+    }
 
     /// <summary>Stops the sweeper and drops every entry.</summary>
     public async ValueTask DisposeAsync()
@@ -362,8 +451,8 @@ public sealed class MemoryStorageBackend : IStorageBackend
             await sweeper.DisposeAsync().ConfigureAwait(false);
         }
 
-        _entries.Clear();
         _scopes.Clear();
+        Volatile.Write(ref _lastScope, null);
         Volatile.Write(ref _count, 0);
     }
 }

@@ -169,6 +169,50 @@ public sealed class MemoryBackendTests
     }
 
     [Fact]
+    public async Task A_scoped_clear_is_atomic_for_concurrent_readers()
+    {
+        var (storage, backend) = Create(maxKeys: 100_000);
+        await using var _1 = storage;
+        var scoped = storage.GetScopedStorage("big");
+        for (var round = 0; round < 5; round++)
+        {
+            for (var i = 0; i < 20_000; i++)
+            {
+                await scoped.SetAsync($"k{i}", i);
+            }
+
+            await storage.GetScopedStorage("other").SetAsync("k", 1);
+            var observed = new List<int>();
+            var clear = Task.Run(() => scoped.ClearAsync());
+            while (!clear.IsCompleted)
+            {
+                observed.Add((await scoped.KeysAsync()).Count);
+            }
+
+            Assert.Equal(20_000, await clear);
+            Assert.All(observed, count => Assert.True(count is 0 or 20_000, $"saw a partial clear: {count} keys"));
+            Assert.Empty(await scoped.KeysAsync());
+            Assert.Equal(1, backend.Count);
+            Assert.True(await storage.GetScopedStorage("other").DeleteAsync("k"));
+        }
+    }
+
+    [Fact]
+    public async Task Root_and_scoped_spellings_of_a_key_are_one_entry()
+    {
+        var (storage, backend) = Create();
+        await using var _1 = storage;
+        await storage.SetAsync("p:a:b", 1);
+        Assert.Equal(1, await storage.GetScopedStorage("p").GetAsync<int>("a:b"));
+        await storage.GetScopedStorage("p").SetAsync("a:b", 2);
+        Assert.Equal(2, await storage.GetAsync<int>("p:a:b"));
+        Assert.Equal(1, backend.Count);
+        Assert.True(await storage.DeleteAsync("p:a:b"));
+        Assert.False(await storage.GetScopedStorage("p").ExistsAsync("a:b"));
+        Assert.Equal(0, backend.Count);
+    }
+
+    [Fact]
     public void Options_are_validated_in_setters()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new MemoryStorageOptions { MaxKeys = 0 });
