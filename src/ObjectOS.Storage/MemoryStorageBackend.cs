@@ -142,20 +142,20 @@ public sealed class MemoryStorageBackend : IStorageBackend
 
         var full = key.ScopePrefix.Length == 0 ? key.Key : key.ToString();
         var split = ScopeLength(full);
-        return _scopeLookup.TryGetValue(full.AsSpan(0, split), out var rootScope)
-            && rootScope.Table.Lookup.TryGetValue(full.AsSpan(split), out var entry) ? entry : null;
+        var rootScope = FindScope(full.AsSpan(0, split));
+        return rootScope is not null && rootScope.Table.Lookup.TryGetValue(full.AsSpan(split), out var entry) ? entry : null;
     }
 
-    // Repeated operations on one plugin's store hit a one-entry cache before the scope dictionary.
-    private Scope? FindScope(string name)
+    // Repeated operations on one scope hit a one-entry cache before the scope dictionary.
+    private Scope? FindScope(ReadOnlySpan<char> name)
     {
         var last = Volatile.Read(ref _lastScope);
-        if (last is not null && string.Equals(last.Name, name, StringComparison.Ordinal))
+        if (last is not null && name.SequenceEqual(last.Name))
         {
             return last;
         }
 
-        if (_scopes.TryGetValue(name, out var scope))
+        if (_scopeLookup.TryGetValue(name, out var scope))
         {
             Volatile.Write(ref _lastScope, scope);
         }
@@ -172,9 +172,7 @@ public sealed class MemoryStorageBackend : IStorageBackend
 
         var full = key.ScopePrefix.Length == 0 ? key.Key : key.ToString();
         var split = ScopeLength(full);
-        var scope = _scopeLookup.TryGetValue(full.AsSpan(0, split), out var existing)
-            ? existing
-            : _scopes.GetOrAdd(full[..split], static name => new Scope(name));
+        var scope = FindScope(full.AsSpan(0, split)) ?? _scopes.GetOrAdd(full[..split], static name => new Scope(name));
         return (scope, split == 0 ? full : full[split..]);
     }
 
