@@ -12,6 +12,9 @@ namespace ObjectOS.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteSchema(string path, SqliteStorageOptions options)
 {
+    // SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE (sqlite3.h); SQLitePCLRaw exposes the call but not the constant.
+    private const int SqliteDbConfigNoCheckpointOnClose = 1006;
+
     private static readonly (string Name, string Type, bool PrimaryKey)[] ExpectedColumns =
     [
         ("key", "TEXT", true),
@@ -72,6 +75,10 @@ internal sealed class SqliteSchema(string path, SqliteStorageOptions options)
                 throw Problem("the file is read-only (no write permission on the file or its directory)");
             }
 
+            // A file that is rejected must stay as it was: closing this connection must not checkpoint a WAL left
+            // by another process into it. Re-enabled below once the file has passed the checks.
+            raw.sqlite3_db_config(connection.Handle, SqliteDbConfigNoCheckpointOnClose, 1, out _);
+
             // 1. Read-only checks. Reading the schema makes SQLite read the header: a foreign file fails here.
             Scalar(connection, "SELECT count(*) FROM sqlite_master");
             var version = Convert.ToInt64(Scalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
@@ -83,6 +90,7 @@ internal sealed class SqliteSchema(string path, SqliteStorageOptions options)
 
             CheckTable(connection);
             cancellationToken.ThrowIfCancellationRequested();
+            raw.sqlite3_db_config(connection.Handle, SqliteDbConfigNoCheckpointOnClose, 0, out _);
 
             // 2. Journal and sync mode (journal_mode = WAL is persistent in the file; synchronous is per connection).
             var journalMode = Convert.ToString(

@@ -56,6 +56,31 @@ public sealed class SqliteEnvironmentTests : SqliteTestBase
         Assert.Equal(before, Snapshot(Directory.Path));
     }
 
+    [Fact]
+    public async Task A_rejected_file_with_an_unchecked_write_ahead_log_is_not_checkpointed()
+    {
+        // What a crashed writer of another shape leaves behind: a WAL whose frames are not in the main file yet.
+        var path = Directory.NewDatabasePath();
+        using (var other = OpenRaw(path, Microsoft.Data.Sqlite.SqliteOpenMode.ReadWriteCreate))
+        {
+            Execute(other, "PRAGMA journal_mode = WAL");
+            Execute(other, "PRAGMA wal_autocheckpoint = 0");
+            Execute(other, "CREATE TABLE storage (id INTEGER PRIMARY KEY, data BLOB)");
+            Execute(other, "INSERT INTO storage (data) VALUES (x'0102')");
+            SQLitePCL.raw.sqlite3_db_config(other.Handle, 1006 /* SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE */, 1, out _);
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Assert.True(File.Exists(path + "-wal"));
+        var before = Snapshot(Directory.Path);
+
+        await AssertRejectedAsync(path, "storage", "key TEXT PRIMARY KEY");
+
+        var after = Snapshot(Directory.Path);
+        Assert.Equal(before[path], after[path]);
+        Assert.Equal(before[path + "-wal"], after[path + "-wal"]);
+    }
+
     [Theory]
     [InlineData("CREATE TABLE storage (key TEXT PRIMARY KEY, value BLOB NOT NULL, expires_at INTEGER)", "value BLOB")]
     [InlineData("CREATE TABLE storage (key TEXT PRIMARY KEY, value TEXT NOT NULL)", "expires_at INTEGER")]
