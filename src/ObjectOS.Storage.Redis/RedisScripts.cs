@@ -24,6 +24,30 @@ internal static class RedisScripts
         """;
 
     /// <summary>
+    /// <see cref="Set"/> for the single-index layout, where nothing needs to know whether the index was created: one
+    /// command less on the hottest write. KEYS: data key, index key. ARGV: value, member.
+    /// </summary>
+    public const string SetUnslotted = """
+        redis.call('SET', KEYS[1], ARGV[1])
+        redis.call('ZADD', KEYS[2], 0, ARGV[2])
+        return 0
+        """;
+
+    /// <summary><see cref="SetWithExpiry"/> for the single-index layout (no index-creation report). Same KEYS and ARGV.</summary>
+    public const string SetWithExpiryUnslotted = """
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        redis.call('ZADD', KEYS[2], 0, ARGV[3])
+        local sample = redis.call('ZRANDMEMBER', KEYS[2], 2)
+        for i = 1, #sample do
+          local m = sample[i]
+          if m ~= ARGV[3] and redis.call('EXISTS', ARGV[4] .. m) == 0 then
+            redis.call('ZREM', KEYS[2], m)
+          end
+        end
+        return 0
+        """;
+
+    /// <summary>
     /// SET the value with PX expiry and add the member to the scope index, then look at two random members of the
     /// index and drop those whose key is gone. Only expiring writes create dead index entries (once their key
     /// expires), so making each of them check two entries keeps an index that is never listed at most about twice

@@ -331,8 +331,8 @@ public sealed class RedisStorageBackend : IStorageBackend
         }
 
         var script = expiryMs is { } px
-            ? connection.Database.ScriptEvaluateAsync(RedisScripts.SetWithExpiry, [dataKey, indexKey], [value, px, physical, _keyPrefix])
-            : connection.Database.ScriptEvaluateAsync(RedisScripts.Set, [dataKey, indexKey], [value, physical]);
+            ? connection.Database.ScriptEvaluateAsync(slot >= 0 ? RedisScripts.SetWithExpiry : RedisScripts.SetWithExpiryUnslotted, [dataKey, indexKey], [value, px, physical, _keyPrefix])
+            : connection.Database.ScriptEvaluateAsync(slot >= 0 ? RedisScripts.Set : RedisScripts.SetUnslotted, [dataKey, indexKey], [value, physical]);
         var created = (long)await RunAsync(script, "SET", cancellationToken).ConfigureAwait(false);
         if (created == 1 && slot >= 0 && !registered)
         {
