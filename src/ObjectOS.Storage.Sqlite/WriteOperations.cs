@@ -13,6 +13,12 @@ internal abstract class WriteOperation
     /// <summary>Performs the write on the writer connection, inside the open transaction; throws on failure.</summary>
     public abstract void Execute(WriterConnection writer);
 
+    /// <summary>
+    /// Whether the write is one SQL statement. SQLite undoes a failed statement by itself (statement journal) and
+    /// keeps the transaction, so such a write needs no savepoint of its own.
+    /// </summary>
+    public virtual bool IsSingleStatement => false;
+
     /// <summary>Completes the caller's task after the transaction holding the write has committed.</summary>
     public abstract void Succeed();
 
@@ -44,6 +50,8 @@ internal abstract class WriteOperation<T> : WriteOperation
 internal sealed class SetOperation(PhysicalKey key, byte[] value, long? expiresAtMs, CancellationToken cancellationToken)
     : WriteOperation<bool>(cancellationToken)
 {
+    public override bool IsSingleStatement => true;
+
     public override void Execute(WriterConnection writer)
     {
         writer.Upsert(key, value, expiresAtMs);
@@ -54,6 +62,8 @@ internal sealed class SetOperation(PhysicalKey key, byte[] value, long? expiresA
 internal sealed class DeleteOperation(PhysicalKey key, TimeProvider time, CancellationToken cancellationToken)
     : WriteOperation<bool>(cancellationToken)
 {
+    public override bool IsSingleStatement => true;
+
     public override void Execute(WriterConnection writer) => Result = writer.Delete(key, Expiry.NowUnixTicks(time));
 }
 

@@ -81,7 +81,7 @@ internal sealed class WriterConnection : IDisposable
     private bool InTransaction => raw.sqlite3_get_autocommit(_db) == 0;
 
     /// <summary>
-    /// Runs <paramref name="batch"/> in one transaction, each operation under a savepoint, commits, and only then
+    /// Runs <paramref name="batch"/> in one transaction, each multi-statement operation under a savepoint, commits, and only then
     /// completes the operations. When SQLite rolls back the whole transaction on an error (I/O, disk full), the
     /// failing operation fails and the others are retried in a new transaction.
     /// </summary>
@@ -105,7 +105,7 @@ internal sealed class WriterConnection : IDisposable
             for (var i = 0; i < pending.Count; i++)
             {
                 var operation = pending[i];
-                if (RunUnderSavepoint(operation, out var error))
+                if (operation.IsSingleStatement ? RunStatement(operation, out var error) : RunUnderSavepoint(operation, out error))
                 {
                     done.Add(operation);
                     continue;
@@ -151,6 +151,22 @@ internal sealed class WriterConnection : IDisposable
             }
 
             return;
+        }
+    }
+
+    // A single statement that fails is undone by SQLite alone; the transaction (and the group) goes on.
+    private bool RunStatement(WriteOperation operation, out Exception? error)
+    {
+        try
+        {
+            operation.Execute(this);
+            error = null;
+            return true;
+        }
+        catch (Exception e) when (e is StorageException or ArgumentException or InvalidOperationException or OverflowException)
+        {
+            error = e;
+            return false;
         }
     }
 
