@@ -28,15 +28,66 @@ internal static class StorageConfigurationBinding
 
     private static readonly string[] MetricsKeys = [nameof(StorageMetricsOptions.Enabled), nameof(StorageMetricsOptions.IncludePluginIdTag)];
 
+    // The selected backend's settings may also stand directly in the Storage section ("Storage": { "Backend":
+    // "Sqlite", "Path": "..." }); its own sub-section ("Storage:Sqlite:Path") wins where both are given.
+    private static readonly string[] MemoryKeys = [nameof(MemoryStorageOptions.MaxKeys), nameof(MemoryStorageOptions.TtlCheckInterval)];
+
+    private static readonly string[] SqliteKeys =
+    [
+        nameof(SqliteStorageOptions.Path), nameof(SqliteStorageOptions.Wal), nameof(SqliteStorageOptions.Synchronous),
+        nameof(SqliteStorageOptions.BusyTimeout), nameof(SqliteStorageOptions.SweepInterval), nameof(SqliteStorageOptions.SweepBatchSize),
+        nameof(SqliteStorageOptions.MaxBatchSize), nameof(SqliteStorageOptions.ReaderPoolSize),
+    ];
+
+    private static readonly string[] RedisKeys =
+    [
+        nameof(RedisStorageOptions.Host), nameof(RedisStorageOptions.Port), nameof(RedisStorageOptions.User),
+        nameof(RedisStorageOptions.Password), nameof(RedisStorageOptions.Database), nameof(RedisStorageOptions.KeyPrefix),
+        nameof(RedisStorageOptions.Ssl), nameof(RedisStorageOptions.ConnectionString), nameof(RedisStorageOptions.ConnectTimeout),
+        nameof(RedisStorageOptions.OperationTimeout), nameof(RedisStorageOptions.BatchSize), nameof(RedisStorageOptions.ReindexOnInitialize),
+    ];
+
     public static void Register(IServiceCollection services, IConfiguration section)
     {
         services.Configure<ObjectOSStorageOptions>(options => BindStorage(section, options));
         var memory = section.GetSection(ObjectOSStorageOptions.MemorySectionName);
-        services.Configure<MemoryStorageOptions>(options => Guard(memory, options, static () => new MemoryStorageOptions(), static (c, o) => c.Bind(o, Strict)));
+        services.Configure<MemoryStorageOptions>(options =>
+        {
+            Guard(FlatSettings(section, StorageBackendKind.Memory, MemoryKeys), options, static () => new MemoryStorageOptions(), static (c, o) => c.Bind(o, Strict));
+            Guard(memory, options, static () => new MemoryStorageOptions(), static (c, o) => c.Bind(o, Strict));
+        });
         var sqlite = section.GetSection(ObjectOSStorageOptions.SqliteSectionName);
-        services.Configure<SqliteStorageOptions>(options => Guard(sqlite, options, static () => new SqliteStorageOptions(), static (c, o) => c.Bind(o, Strict)));
+        services.Configure<SqliteStorageOptions>(options =>
+        {
+            Guard(FlatSettings(section, StorageBackendKind.Sqlite, SqliteKeys), options, static () => new SqliteStorageOptions(), static (c, o) => c.Bind(o, Strict));
+            Guard(sqlite, options, static () => new SqliteStorageOptions(), static (c, o) => c.Bind(o, Strict));
+        });
         var redis = section.GetSection(ObjectOSStorageOptions.RedisSectionName);
-        services.Configure<RedisStorageOptions>(options => Guard(redis, options, static () => new RedisStorageOptions(), static (c, o) => c.Bind(o, Strict)));
+        services.Configure<RedisStorageOptions>(options =>
+        {
+            Guard(FlatSettings(section, StorageBackendKind.Redis, RedisKeys), options, static () => new RedisStorageOptions(), static (c, o) => c.Bind(o, Strict));
+            Guard(redis, options, static () => new RedisStorageOptions(), static (c, o) => c.Bind(o, Strict));
+        });
+    }
+
+    private static string[] FlatKeysOf(StorageBackendKind kind) => kind switch
+    {
+        StorageBackendKind.Memory => MemoryKeys,
+        StorageBackendKind.Sqlite => SqliteKeys,
+        StorageBackendKind.Redis => RedisKeys,
+        _ => [],
+    };
+
+    // The selected backend's settings given directly in the Storage section, as a configuration of their own.
+    private static IConfiguration FlatSettings(IConfiguration section, StorageBackendKind kind, string[] keys)
+    {
+        var selected = section[nameof(ObjectOSStorageOptions.Backend)] is { } text && TryParseBackend(text, out var parsed) && parsed == kind;
+        var values = selected
+            ? section.GetChildren()
+                .Where(child => keys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+                .Select(child => new KeyValuePair<string, string?>(child.Key, child.Value))
+            : [];
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
     }
 
     private static void Strict(BinderOptions binder) => binder.ErrorOnUnknownConfiguration = true;
@@ -45,7 +96,9 @@ internal static class StorageConfigurationBinding
     {
         var failures = new List<string>();
         var path = PathOf(section);
-        RejectUnknownKeys(section, path, StorageKeys, failures);
+        var backendText = section[nameof(ObjectOSStorageOptions.Backend)];
+        var flatKeys = backendText is not null && TryParseBackend(backendText, out var selected) ? FlatKeysOf(selected) : [];
+        RejectUnknownKeys(section, path, [.. StorageKeys, .. flatKeys], failures);
         var metrics = section.GetSection(ObjectOSStorageOptions.MetricsSectionName);
         RejectUnknownKeys(metrics, PathOf(metrics), MetricsKeys, failures);
 

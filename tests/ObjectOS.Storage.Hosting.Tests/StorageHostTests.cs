@@ -37,6 +37,35 @@ public sealed class StorageHostTests(ITestOutputHelper output)
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task The_selected_backends_settings_may_stand_directly_in_the_storage_section()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.File("flat/store.db");
+        using (var host = TestHosts.Build(new Dictionary<string, string?>
+        {
+            ["Storage:Backend"] = "Sqlite",
+            ["Storage:Path"] = path,
+            ["Storage:Synchronous"] = "Normal",
+        }))
+        {
+            await host.StartAsync();
+            var plugin = host.Services.GetRequiredService<StoragePlugin>();
+            var sqlite = Assert.IsType<SqliteStorageBackend>(Assert.IsType<InstrumentedStorageBackend>(plugin.Backend).InnerBackend);
+            Assert.Equal(path, sqlite.Options.Path);
+            Assert.Equal(SqliteSynchronousMode.Normal, sqlite.Options.Synchronous);
+            await plugin.SetAsync("k", 1);
+            await host.StopAsync();
+        }
+
+        Assert.True(File.Exists(path));
+
+        // A backend setting for a backend that is not selected is still an unknown setting.
+        using var wrong = TestHosts.Build(new Dictionary<string, string?> { ["Storage:Backend"] = "Memory", ["Storage:Path"] = path });
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => wrong.StartAsync());
+        Assert.Contains("Storage:Path", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Memory", "memory")]
     [InlineData("Sqlite", "sqlite")]
