@@ -565,6 +565,21 @@ public abstract class StorageConformanceTests : StorageTestBase
         Assert.Equal(["my-plugin:config", "my-plugin:other"], await storage.KeysAsync("my-plugin:*"));
     }
 
+    [Fact]
+    public virtual async Task Root_and_scoped_spellings_of_a_key_are_the_same_entry()
+    {
+        var storage = CreateStorage();
+        var scoped = storage.GetScopedStorage("p");
+        await storage.SetAsync("p:a:b", 1);
+        Assert.Equal(1, await scoped.GetAsync<int>("a:b"));
+        await scoped.SetAsync("a:b", 2);
+        Assert.Equal(2, await storage.GetAsync<int>("p:a:b"));
+        Assert.Equal(["p:a:b"], await storage.KeysAsync());
+        Assert.True(await storage.DeleteAsync("p:a:b"));
+        Assert.False(await scoped.ExistsAsync("a:b"));
+        Assert.Empty(await scoped.KeysAsync());
+    }
+
     [Theory]
     [InlineData("a:b")]
     [InlineData("a*")]

@@ -1,3 +1,5 @@
+using ObjectOS.Storage;
+
 namespace ObjectOS.Storage.Benchmarks.Infrastructure;
 
 /// <summary>
@@ -44,6 +46,19 @@ public static class Workers
 
         return Sum(tasks);
     }
+
+    /// <summary>Deletes <c>keys[0..totalOperations)</c> from <paramref name="store"/> over <paramref name="workers"/> callers; returns how many were removed.</summary>
+    public static Task<long> DeleteEachAsync(IKeyValueStore store, string[] keys, int workers, int totalOperations)
+        => RunAsync(workers, totalOperations, async (worker, first, count) =>
+        {
+            long removed = 0;
+            for (var i = first; i < first + count; i++)
+            {
+                removed += await store.DeleteAsync(keys[i]).ConfigureAwait(false) ? 1 : 0;
+            }
+
+            return removed;
+        });
 
     private static async Task<long> Sum(Task<long>[] tasks)
     {

@@ -116,16 +116,7 @@ public class RedisMissAndDeleteBenchmarks
 
     [Benchmark(OperationsPerInvoke = Operations)]
     [BenchmarkCategory("Delete")]
-    public Task<long> Storage_DeleteAsync() => Workers.RunAsync(Concurrency, Operations, async (worker, first, count) =>
-    {
-        long removed = 0;
-        for (var i = first; i < first + count; i++)
-        {
-            removed += await _scoped.DeleteAsync(_keys[i]) ? 1 : 0;
-        }
-
-        return removed;
-    });
+    public Task<long> Storage_DeleteAsync() => Workers.DeleteEachAsync(_scoped, _keys, Concurrency, Operations);
 }
 
 /// <summary>

@@ -73,16 +73,7 @@ public class SqliteDeleteBenchmarks
     [BenchmarkCategory("Delete-FULL")]
     public Task<long> Storage_Full_DeleteAsync_16Writers() => StorageDelete(16);
 
-    private Task<long> StorageDelete(int writers) => Workers.RunAsync(writers, Operations, async (worker, first, count) =>
-    {
-        long removed = 0;
-        for (var i = first; i < first + count; i++)
-        {
-            removed += await _scoped.DeleteAsync(_keys[i]) ? 1 : 0;
-        }
-
-        return removed;
-    });
+    private Task<long> StorageDelete(int writers) => Workers.DeleteEachAsync(_scoped, _keys, writers, Operations);
 }
 
 /// <summary>
